@@ -151,7 +151,11 @@ def main() -> None:
     payload = {
         "command": "python benchmarks/bench_random_masks.py" + (" --quick" if args.quick else ""),
         "repeats": args.repeats,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "system": platform.platform(),
+        },
         "versions": {"expandermask": xm.__version__, "numpy": np.__version__, "networkx": nx.__version__},
         "jit": compile_time(),
         "rows": rows,

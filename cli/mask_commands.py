@@ -66,10 +66,28 @@ def _progress_bar(max_tries: int, n_edges: int):
     is_flag=True,
     help="If no try passes, write the best graph found instead of failing.",
 )
+@click.option(
+    "--base",
+    "base_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Base graph file for --method lift [default: K_{dR,dL}].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def generate(n_left, n_right, dl, seed, method, output, max_tries, allow_non_ramanujan, as_json):
-    """Build, verify and write one (dL, dR)-biregular Ramanujan mask."""
+def generate(n_left, n_right, dl, seed, method, output, max_tries, allow_non_ramanujan, base_file, as_json):
+    """Build, verify and write one (dL, dR)-biregular Ramanujan mask.
+
+    \b
+    Methods: random  uniformly random biregular graph (numba switchings)
+             lift    Ramanujan r-covering of K_{dR,dL} (r = right/dl) or of --base
+             lps     an LPS graph whose bipartite/incidence form has exactly this shape
+    """
     output = output or Path(default_mask_name(n_left, n_right, dl, method, seed))
+    base = None
+    if base_file is not None:
+        if method != "lift":
+            raise click.UsageError("--base is only used with --method lift")
+        base, _ = _read_any_mask(base_file)
     if not output.parent.is_dir():
         raise click.ClickException(f"cannot write {output}: folder {output.parent} does not exist")
     if not os.access(output.parent, os.W_OK):
@@ -85,6 +103,7 @@ def generate(n_left, n_right, dl, seed, method, output, max_tries, allow_non_ram
             max_tries=max_tries,
             allow_non_ramanujan=allow_non_ramanujan,
             progress=(lambda attempt, graph: bar.update(1)) if bar is not None else None,
+            base=base,
         )
     save_mask(output, mask)
     elapsed = time.perf_counter() - start
@@ -128,7 +147,10 @@ def _read_any_mask(path: Path) -> tuple[BipartiteGraph, dict | None]:
     help="Eigensolver route (see expandermask.verify_graph).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(file, solver, as_json):
+@click.option(
+    "--smallest", is_flag=True, help="Also compute the smallest singular value on the sparse route (slow)."
+)
+def verify(file, solver, smallest, as_json):
     """Recompute a mask's report from its matrix alone (the stored one is not trusted).
 
     Exit status: 0 biregular and Ramanujan, 1 valid file that fails, 2 unreadable
@@ -139,7 +161,18 @@ def verify(file, solver, as_json):
     except MaskFileError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_INVALID)
-    report = verify_graph(graph, solver=solver)
+    if (meta or {}).get("kind") == "adjacency":
+        from expandermask.regular import verify_regular
+
+        report = verify_regular(graph.biadjacency, solver=solver)
+        passed = report.is_regular and report.is_ramanujan
+        if as_json:
+            _echo_json({"path": str(file), "passed": passed, "kind": "adjacency", "report": report.to_dict()})
+        else:
+            click.echo(report.summary())
+            click.echo(f"result     {'PASS' if passed else 'FAIL'}: {file}")
+        sys.exit(0 if passed else EXIT_FAILED)
+    report = verify_graph(graph, solver=solver, smallest=True if smallest else None)
     stored = (meta or {}).get("report")
     agrees = None
     if stored is not None:
@@ -195,7 +228,7 @@ def info(file, as_json):
             f" {meta.get('method')}, seed {meta.get('seed')}"
         )
         stored = meta.get("report")
-        if stored:
+        if stored and meta.get("kind", "biadjacency") == "biadjacency":
             verdict = "PASS" if stored.get("is_ramanujan") else "FAIL"
             click.echo(
                 f"stored     sigma_2 {stored.get('sigma_2'):.6f} vs bound"

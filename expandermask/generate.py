@@ -15,7 +15,7 @@ from expandermask.random_biregular import DEFAULT_MIXING, random_biregular_graph
 from expandermask.verify import ramanujan_bound, sigma2_lower_bound, verify_graph
 
 #: Construction methods :func:`generate_mask` knows.
-METHODS = ("random",)
+METHODS = ("random", "lift", "lps")
 
 
 def generate_mask(
@@ -29,6 +29,7 @@ def generate_mask(
     allow_non_ramanujan: bool = False,
     mixing: float = DEFAULT_MIXING,
     progress: Callable[[int, BipartiteGraph], None] | None = None,
+    base: BipartiteGraph | None = None,
 ) -> BipartiteGraph:
     """A verified (dL, dR)-biregular Ramanujan mask of shape ``n_left x n_right``.
 
@@ -38,8 +39,11 @@ def generate_mask(
         Mask shape (left vertices are rows).
     dl : int
         Left degree (ones per row); the right degree is ``n_left * dl / n_right``.
-    method : {"random"}
-        Construction; ``"random"`` is :func:`random_biregular_graph`.
+    method : {"random", "lift", "lps"}
+        ``"random"``: :func:`random_biregular_graph`; ``"lift"``: a Ramanujan
+        r-covering of ``base`` (default ``K_{dR,dL}``, see
+        :func:`expandermask.lifts.lift_mask`); ``"lps"``: the LPS graph whose bipartite
+        or incidence form has exactly this shape (:func:`expandermask.lps.lps_mask`).
     seed : int, numpy.random.Generator or None
         The same int gives the same mask, bit for bit.
     max_tries : int
@@ -51,7 +55,9 @@ def generate_mask(
     mixing : float
         Random switchings per edge (see :func:`random_biregular_graph`).
     progress : callable, optional
-        Called as ``progress(try_number, graph)`` after every verified try.
+        Called as ``progress(try_number, graph)`` after every verified try (random method).
+    base : BipartiteGraph, optional
+        Base graph for ``method="lift"``.
 
     Returns
     -------
@@ -77,6 +83,8 @@ def generate_mask(
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     if isinstance(max_tries, bool) or not isinstance(max_tries, (int, np.integer)) or max_tries < 1:
         raise ValueError(f"max_tries must be a positive integer, got {max_tries!r}")
+    if base is not None and method != "lift":
+        raise ValueError("a base graph is only used with method 'lift'")
     lower = sigma2_lower_bound(n_left, n_right, dl, dr)
     bound = ramanujan_bound(dl, dr)
     if lower is not None and lower > bound + 1e-9 and not allow_non_ramanujan:
@@ -84,6 +92,27 @@ def generate_mask(
             f"no ({dl}, {dr})-biregular graph on {n_left} x {n_right} can be Ramanujan:"
             f" every one has sigma_2 >= {lower:.4f} > bound {bound:.4f}"
         )
+    if method == "lift":
+        from expandermask.lifts import lift_mask
+
+        return lift_mask(
+            n_left,
+            n_right,
+            dl,
+            base=base,
+            seed=seed,
+            max_tries=max_tries,
+            allow_non_ramanujan=allow_non_ramanujan,
+        )
+    if method == "lps":
+        from expandermask.lps import lps_mask
+
+        mask = lps_mask(n_left, n_right, dl)
+        mask.report = verify_graph(mask)
+        mask.meta.update(seed=None, tries=1)
+        if not mask.report.is_ramanujan and not allow_non_ramanujan:  # pragma: no cover - LPS theorem
+            raise NotRamanujanError("LPS graph failed verification", best=mask)
+        return mask
     rng = np.random.default_rng(seed)
     seed_meta = int(seed) if isinstance(seed, (int, np.integer)) else None
     best: BipartiteGraph | None = None

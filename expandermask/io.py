@@ -4,8 +4,10 @@ A mask file is a zip of ``.npy`` members, exactly what ``scipy.sparse.save_npz``
 writes for a CSR array (``data``, ``indices``, ``indptr``, ``format``, ``shape``,
 ``_is_array``), so ``scipy.sparse.load_npz(path)`` returns the 0/1 biadjacency
 matrix, plus one extra member ``meta``: a JSON string with ``format``,
-``format_version``, ``package_version``, ``shape``, ``degrees``, ``n_edges``,
-``method``, ``seed``, ``params`` and the verification ``report``.
+``format_version``, ``package_version``, ``kind`` (``"biadjacency"``, or
+``"adjacency"`` for a square symmetric adjacency matrix of a non-bipartite
+graph such as an LPS graph), ``shape``, ``degrees``, ``n_edges``, ``method``,
+``seed``, ``params`` and the verification ``report``.
 
 Files are written atomically (temporary file in the target folder, then
 ``os.replace``) with fixed zip timestamps, so a failed run leaves no file and the
@@ -111,6 +113,7 @@ def graph_meta(graph: BipartiteGraph) -> dict[str, Any]:
         "shape": [graph.n_left, graph.n_right],
         "degrees": list(degrees) if degrees else None,
         "n_edges": graph.n_edges,
+        "kind": info.pop("kind", "biadjacency"),
         "method": info.pop("method", None),
         "seed": info.pop("seed", None),
         "params": info,
@@ -264,7 +267,7 @@ def load_graph(path: str | os.PathLike) -> BipartiteGraph:
     matrix, meta = load_mask(path)
     params = dict(meta.get("params") or {})
     graph = BipartiteGraph(matrix, {"method": meta.get("method"), "seed": meta.get("seed"), **params})
-    if meta.get("report") is not None:
+    if meta.get("report") is not None and meta.get("kind", "biadjacency") == "biadjacency":
         try:
             graph.report = VerificationReport.from_dict(meta["report"])
         except (TypeError, ValueError) as error:

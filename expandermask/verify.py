@@ -169,7 +169,9 @@ def _tristate(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
 
 
-def verify_graph(graph: BipartiteGraph | Any, *, solver: str = "auto") -> VerificationReport:
+def verify_graph(
+    graph: BipartiteGraph | Any, *, solver: str = "auto", smallest: bool | None = None
+) -> VerificationReport:
     """Measure degrees, connectivity and the singular values that decide Ramanujan-ness.
 
     Parameters
@@ -181,6 +183,11 @@ def verify_graph(graph: BipartiteGraph | Any, *, solver: str = "auto") -> Verifi
         ``"sparse"``: ``scipy.sparse.linalg.eigsh`` on the Gram operator with the
         trivial eigenvector deflated. ``"auto"`` picks dense when the smaller side
         has at most :data:`DENSE_LIMIT` vertices.
+    smallest : bool, optional
+        Also compute the smallest singular value (for the rank and the two-sided
+        band). Free on the dense route; on the sparse route it is a second, often
+        slow, Lanczos run, so the default there is ``False`` and the report says
+        ``None`` (unknown) for ``sigma_min``, ``rank`` and ``in_two_sided_band``.
 
     Returns
     -------
@@ -219,10 +226,13 @@ def verify_graph(graph: BipartiteGraph | Any, *, solver: str = "auto") -> Verifi
         nontrivial = spectrum.sigma[1:]
         sigma_min, sigma_min_nonzero, rank = spectrum.smallest, spectrum.smallest_nonzero, spectrum.rank
     else:
-        sigma_1, sigma_2, sigma_min = _sparse_extremes(gram, dl * dr if biregular else None)
+        sigma_1, sigma_2, sigma_min = _sparse_extremes(
+            gram, dl * dr if biregular else None, smallest=bool(smallest)
+        )
         nontrivial = None
-        rank = small if sigma_min > _zero_tolerance(sigma_1**2, small) ** 0.5 else None
-        sigma_min_nonzero = sigma_min if rank is not None else None
+        rank = sigma_min_nonzero = None
+        if sigma_min is not None and sigma_min > 0:
+            rank, sigma_min_nonzero = small, sigma_min
 
     bound = band_lower = margin = None
     ramanujan = False
@@ -239,7 +249,7 @@ def verify_graph(graph: BipartiteGraph | Any, *, solver: str = "auto") -> Verifi
             in_band = bool(
                 np.all(nonzero <= bound + BOUND_TOLERANCE) and np.all(nonzero >= band_lower - BOUND_TOLERANCE)
             )
-        elif sigma_min_nonzero is not None:
+        elif sigma_min_nonzero is not None:  # full rank: every sigma is nonzero
             in_band = bool(sigma_2 <= bound + BOUND_TOLERANCE and sigma_min >= band_lower - BOUND_TOLERANCE)
     return VerificationReport(
         n_left=n_left,
@@ -305,8 +315,11 @@ def _dense_singular_values(gram: sp.csr_array) -> _DenseSpectrum:
     )
 
 
-def _sparse_extremes(gram: sp.csr_array, trivial: float | None) -> tuple[float, float, float]:
-    """``(sigma_1, sigma_2, sigma_min)`` from Lanczos on the Gram matrix.
+def _sparse_extremes(
+    gram: sp.csr_array, trivial: float | None, smallest: bool
+) -> tuple[float, float, float | None]:
+    """``(sigma_1, sigma_2, sigma_min)`` from Lanczos on the Gram matrix (``sigma_min`` only
+    when ``smallest``).
 
     With ``trivial = dL*dR`` (biregular) the all-ones top eigenvector is deflated,
     so one Lanczos run gives ``sigma_2`` directly.
@@ -329,6 +342,8 @@ def _sparse_extremes(gram: sp.csr_array, trivial: float | None) -> tuple[float, 
     else:
         top = np.sort(spla.eigsh(gram, k=2, which="LA", return_eigenvectors=False, **options))
         sigma_1, sigma_2 = math.sqrt(max(top[1], 0.0)), math.sqrt(max(top[0], 0.0))
+    if not smallest:
+        return sigma_1, sigma_2, None
     lam_min = float(spla.eigsh(gram, k=1, which="SA", return_eigenvectors=False, **options)[0])
     tol = _zero_tolerance(sigma_1**2, size)
     sigma_min = math.sqrt(lam_min) if lam_min > tol else 0.0

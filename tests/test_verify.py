@@ -53,7 +53,10 @@ def test_dense_route_matches_numpy_svd(shape):
 @pytest.mark.parametrize("shape", [(600, 60, 3), (200, 100, 4), (60, 120, 6), (300, 300, 5)])
 def test_sparse_route_matches_dense(shape):
     graph = random_biregular_graph(*shape, seed=3)
-    sparse = verify_graph(graph, solver="sparse")
+    sparse = verify_graph(graph, solver="sparse", smallest=True)
+    quick = verify_graph(graph, solver="sparse")
+    assert quick.sigma_2 == pytest.approx(sparse.sigma_2, abs=ATOL)
+    assert quick.sigma_min is None and quick.rank is None and quick.in_two_sided_band is None
     dense = verify_graph(graph, solver="dense")
     assert sparse.solver == "sparse" and dense.solver == "dense"
     _check_against_dense(graph, sparse)
