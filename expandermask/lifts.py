@@ -129,7 +129,7 @@ def new_part(base: Base, permutations: np.ndarray) -> sp.csr_array:
     permutations = np.asarray(permutations, dtype=np.int64)
     r = permutations.shape[1]
     if r < 2:
-        return sp.csr_array((0, 0) if not bipartite else (0, 0))
+        return sp.csr_array((0, 0))
     h = helmert(r)  # (r-1, r), orthonormal rows, orthogonal to ones
     blocks = np.einsum("ij,ekj->eik", h, h[:, permutations].transpose(1, 0, 2))  # H P H^T per edge
     k = r - 1

@@ -54,7 +54,7 @@ def check_lps_parameters(p: int, q: int) -> None:
     >>> check_lps_parameters(29, 5)
     Traceback (most recent call last):
     ...
-    ValueError: q=5 is below 2*sqrt(p)=10.77 and the 30 generators are not distinct mod q: the graph would have multi-edges
+    ValueError: q=5 is below 2*sqrt(p)=10.77 and the 30 generators are not distinct mod q...
     """
     for name, value in (("p", p), ("q", q)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

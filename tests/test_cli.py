@@ -130,3 +130,57 @@ def test_installed_console_script(tmp_path):
     )
     assert bad.returncode == 1
     assert bad.stderr.strip().count("\n") == 0 and "Traceback" not in bad.stderr
+
+
+def test_lps_command_forms_and_verify(run, tmp_path):
+    result = run("lps", "--p", "5", "--q", "13", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["graph_report"]["is_ramanujan"] and payload["graph_report"]["degree"] == 6
+    assert sp.load_npz(tmp_path / "lps_p5_q13_bipartite.npz").shape == (1092, 1092)
+    assert run("verify", "lps_p5_q13_bipartite.npz").exit_code == 0
+    assert run("lps", "--p", "17", "--q", "13", "--form", "adjacency", "-o", "adj.npz").exit_code == 0
+    adjacency = sp.load_npz(tmp_path / "adj.npz")
+    assert adjacency.shape == (1092, 1092) and (adjacency != adjacency.T).nnz == 0
+    verified = run("verify", "adj.npz", "--json")
+    assert verified.exit_code == 0 and json.loads(verified.output)["report"]["is_bipartite"] is False
+    assert run("lps", "--p", "5", "--q", "13", "--form", "incidence", "-o", "inc.npz").exit_code == 0
+    assert sp.load_npz(tmp_path / "inc.npz").shape == (6552, 2184)
+
+
+def test_lps_list_and_errors(run):
+    listing = run("lps", "--list", "--max-vertices", "3000")
+    assert listing.exit_code == 0 and "PGL" in listing.output and "6552x2184" in listing.output
+    for args in (["--p", "7", "--q", "13"], ["--p", "29", "--q", "5"], ["--p", "5"]):
+        result = run("lps", *args)
+        assert result.exit_code != 0 and result.output.startswith("Error: ")
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_generate_lift_and_lps_methods(run, tmp_path):
+    lift = run("generate", "--left", "768", "--right", "8", "--dl", "2", "--method", "lift", "--json")
+    assert lift.exit_code == 0
+    assert json.loads(lift.output)["report"]["rank"] == 7
+    assert run("generate", "--left", "96", "--right", "8", "--dl", "2", "-o", "base.npz").exit_code == 0
+    based = run(
+        "generate",
+        "--left",
+        "384",
+        "--right",
+        "32",
+        "--dl",
+        "2",
+        "--method",
+        "lift",
+        "--base",
+        "base.npz",
+        "-o",
+        "lifted.npz",
+    )
+    assert based.exit_code == 0, based.output
+    lps = run("generate", "--left", "6552", "--right", "2184", "--dl", "2", "--method", "lps", "-o", "l.npz")
+    assert lps.exit_code == 0
+    no_fit = run("generate", "--left", "768", "--right", "8", "--dl", "2", "--method", "lps")
+    assert no_fit.exit_code == 1 and "nearest" in no_fit.output
+    bad_r = run("generate", "--left", "768", "--right", "12", "--dl", "5", "--method", "lift")
+    assert bad_r.exit_code == 1 and "not whole" in bad_r.output
