@@ -50,7 +50,9 @@ _SPARSE_KEYS = ("data", "indices", "indptr", "format", "shape")
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def write_npz_atomic(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> None:
+def write_npz_atomic(
+    path: str | os.PathLike, arrays: Mapping[str, np.ndarray], compresslevel: int | None = None
+) -> None:
     """Write ``arrays`` as an ``.npz`` (deflate-compressed) atomically and reproducibly.
 
     Members are written in the given order with a fixed timestamp; the file
@@ -77,7 +79,7 @@ def write_npz_atomic(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) 
                     info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
-                    archive.writestr(info, buffer.getvalue())
+                    archive.writestr(info, buffer.getvalue(), compresslevel=compresslevel)
             raw.flush()
             os.fsync(raw.fileno())
         umask = os.umask(0)

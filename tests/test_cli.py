@@ -184,3 +184,65 @@ def test_generate_lift_and_lps_methods(run, tmp_path):
     assert no_fit.exit_code == 1 and "nearest" in no_fit.output
     bad_r = run("generate", "--left", "768", "--right", "12", "--dl", "5", "--method", "lift")
     assert bad_r.exit_code == 1 and "not whole" in bad_r.output
+
+
+def test_model_masks_preset_and_errors(run, tmp_path):
+    result = run(
+        "model-masks",
+        "--preset",
+        "roberta-base",
+        "--targets",
+        "query,value",
+        "--rank",
+        "8",
+        "--dl",
+        "2",
+        "-o",
+        "rb.npz",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["masks"] == 48 and summary["all_ramanujan"]
+    assert summary["nonzeros"] == 73_728 and summary["dense_lora_entries"] == 294_912
+    from expandermask.bundle import load_bundle
+
+    bundle = load_bundle(tmp_path / "rb.npz")
+    assert bundle.pair("roberta.encoder.layer.11.attention.self.value")[0].shape == (8, 768)
+    for args in (
+        ["--preset", "gpt-9", "-o", "x.npz"],
+        ["-o", "x.npz"],
+        ["--preset", "roberta-base", "--targets", "q_proj", "-o", "x.npz"],
+        ["--preset", "roberta-base", "--rank", "7", "-o", "x.npz"],
+        ["--model", str(tmp_path / "nowhere"), "-o", "x.npz"],
+    ):
+        bad = run("model-masks", *args)
+        assert bad.exit_code != 0 and bad.output.startswith("Error: ")
+        assert len(bad.output.strip().splitlines()) == 1, bad.output
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_model_masks_from_local_config(run, tmp_path):
+    transformers = pytest.importorskip("transformers")
+    config = transformers.RobertaConfig(
+        vocab_size=100,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        architectures=["RobertaForSequenceClassification"],
+    )
+    config.save_pretrained(tmp_path / "tiny")
+    result = run(
+        "model-masks",
+        "--model",
+        str(tmp_path / "tiny"),
+        "--targets",
+        "query,value,dense",
+        "-o",
+        "tiny.npz",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    # query, value, attention.output.dense, intermediate.dense, output.dense per layer + classifier.dense
+    assert json.loads(result.output)["modules"] == 2 * 5 + 1
