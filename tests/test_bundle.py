@@ -70,7 +70,7 @@ def test_bundle_masks_degrees_and_round_trip(tmp_path):
 
 
 def test_bundle_errors_name_module(tmp_path):
-    with pytest.raises(ValueError, match="enc.bad.lora_B"):
+    with pytest.raises(ValueError, match=r"enc.bad.lora_B"):
         build_bundle([LinearShape("enc.bad", 96, 50)], rank=8, dl=3)
     path = tmp_path / "b.npz"
     save_bundle(path, build_bundle([LinearShape("m", 16, 16)], rank=4, dl=2))
@@ -78,7 +78,7 @@ def test_bundle_errors_name_module(tmp_path):
         members = {k: archive[k] for k in archive.files}
     members["m.lora_A/shape"] = np.array([5, 16])
     write_npz_atomic(tmp_path / "bad.npz", members)
-    with pytest.raises(MaskFileError, match="m.lora_A"):
+    with pytest.raises(MaskFileError, match=r"m.lora_A"):
         load_bundle(tmp_path / "bad.npz")
     with pytest.raises(MaskFileError):
         load_bundle(tmp_path / "absent.npz")

@@ -70,12 +70,12 @@ def test_bundle_file_and_mismatch_errors(fresh, tmp_path):
     # generated on the fly with the same seed = the same bundle
     generated = dict(xora_layers(apply_xora(fresh(), seed=0)))[names[0]]
     assert torch.equal(generated.lora_A_index, layer.lora_A_index)
-    with pytest.raises(ValueError, match="attention.self.key"):
+    with pytest.raises(ValueError, match=r"attention.self.key"):
         apply_xora(fresh(), target_modules=("query", "key"), masks=bundle)
     with pytest.raises(ValueError, match="rank 8"):
         apply_xora(fresh(), r=4, masks=bundle)
     wrong = build_bundle([LinearShape(n, 32, 64) for n in names], rank=8, dl=2)
     with pytest.raises(ValueError, match=r"layer.0.attention.self.query.*do not fit"):
         apply_xora(fresh(), masks=wrong)
-    with pytest.raises(ValueError, match="no nn.Linear"):
+    with pytest.raises(ValueError, match=r"no nn.Linear"):
         apply_xora(fresh(), target_modules=("nothing",))
