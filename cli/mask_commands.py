@@ -150,7 +150,14 @@ def _read_any_mask(path: Path) -> tuple[BipartiteGraph, dict | None]:
 @click.option(
     "--smallest", is_flag=True, help="Also compute the smallest singular value on the sparse route (slow)."
 )
-def verify(file, solver, smallest, as_json):
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a spectrum plot (PNG/SVG/PDF) with the bounds.",
+)
+def verify(file, solver, smallest, as_json, plot_path):
     """Recompute a mask's report from its matrix alone (the stored one is not trusted).
 
     Exit status: 0 biregular and Ramanujan, 1 valid file that fails, 2 unreadable
@@ -181,6 +188,10 @@ def verify(file, solver, smallest, as_json):
             and abs(float(stored.get("sigma_2", float("nan"))) - report.sigma_2) <= 1e-6
         )
     passed = report.is_biregular and report.is_ramanujan
+    if plot_path is not None:
+        from expandermask.plotting import plot_spectrum
+
+        plot_spectrum(graph, plot_path, report)
     if as_json:
         _echo_json(
             {"path": str(file), "passed": passed, "stored_report_agrees": agrees, "report": report.to_dict()}
