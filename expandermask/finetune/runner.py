@@ -164,15 +164,13 @@ def run_seed(config: FinetuneConfig, seed: int, accelerator, progress: bool = Tr
     # the scheduler is stepped once per global step by us (not prepared: accelerate would step it
     # once per process), so the schedule is the same on 1 or N processes
     model, optimizer, eval_loader = accelerator.prepare(model, optimizer, eval_loader)
-    accelerator.register_for_checkpointing(scheduler)
 
     run_dir = Path(config.output_dir) / f"seed{seed}"
-    checkpoint, state_file = run_dir / "checkpoint", run_dir / "state.json"
+    checkpoint = run_dir / "checkpoint"
     history: list[dict[str, Any]] = []
     start_epoch = 0
-    if config.resume and state_file.exists() and checkpoint.exists():
-        accelerator.load_state(str(checkpoint))
-        saved = json.loads(state_file.read_text())
+    if config.resume and (checkpoint / "state.json").exists():
+        saved = load_checkpoint(checkpoint, accelerator.unwrap_model(model), optimizer, scheduler)
         history, start_epoch = saved["history"], saved["epochs_done"]
     for epoch in range(start_epoch, config.num_train_epochs):
         if config.stop_after_epochs is not None and epoch >= config.stop_after_epochs:
@@ -203,13 +201,9 @@ def run_seed(config: FinetuneConfig, seed: int, accelerator, progress: bool = Tr
             {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None, **metrics}
         )
         accelerator.wait_for_everyone()
-        tmp = run_dir / "checkpoint.tmp"
-        accelerator.save_state(str(tmp))
         if accelerator.is_main_process:
-            if checkpoint.exists():
-                shutil.rmtree(checkpoint)
-            os.replace(tmp, checkpoint)
-            state_file.write_text(json.dumps({"epochs_done": epoch + 1, "history": history}, indent=2))
+            progress_state = {"epochs_done": epoch + 1, "history": history}
+            save_checkpoint(checkpoint, accelerator.unwrap_model(model), optimizer, scheduler, progress_state)
         accelerator.wait_for_everyone()
     if accelerator.is_main_process and len(history) == config.num_train_epochs:
         from safetensors.torch import save_file
@@ -231,6 +225,47 @@ def run_seed(config: FinetuneConfig, seed: int, accelerator, progress: bool = Tr
         "complete": len(history) == config.num_train_epochs,
         "model": accelerator.unwrap_model(model),
     }
+
+
+def save_checkpoint(folder: Path, model, optimizer, scheduler, progress: dict[str, Any]) -> None:
+    """Trainable parameters (safetensors), optimizer and scheduler state; written to a temporary
+    folder and renamed, so an interruption leaves the previous checkpoint intact.
+
+    Frozen weights are not saved (they are reloaded from the base model), so a XoRA/LoRA
+    checkpoint is the size of the adapter, not of the model. Data order and dropout are
+    re-seeded from (seed, epoch), so no RNG state is needed.
+    """
+    from safetensors.torch import save_file
+
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    trainable = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
+    save_file(trainable, str(tmp / "trainable.safetensors"))
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optim.pt")
+    (tmp / "state.json").write_text(json.dumps(progress, indent=2))
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.replace(tmp, folder)
+
+
+def load_checkpoint(folder: Path, model, optimizer, scheduler) -> dict[str, Any]:
+    """Inverse of :func:`save_checkpoint`; returns the saved progress (epochs done, history)."""
+    from safetensors.torch import load_file
+
+    trainable = load_file(str(folder / "trainable.safetensors"))
+    params = dict(model.named_parameters())
+    if set(trainable) != {n for n, p in params.items() if p.requires_grad}:
+        raise ValueError(
+            f"checkpoint {folder} was written for another model or method; remove it or drop --resume"
+        )
+    with torch.no_grad():
+        for name, value in trainable.items():
+            params[name].copy_(value.to(params[name].device, params[name].dtype))
+    states = torch.load(folder / "optim.pt", map_location="cpu", weights_only=False)
+    optimizer.load_state_dict(states["optimizer"])
+    scheduler.load_state_dict(states["scheduler"])
+    return json.loads((folder / "state.json").read_text())
 
 
 def evaluate(model, loader, spec: TaskSpec, accelerator) -> dict[str, float]:

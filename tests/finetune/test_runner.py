@@ -65,6 +65,8 @@ def test_resume_gives_same_result(tiny_model, tmp_path):
     partial = _config(tiny_model, tmp_path / "b", num_train_epochs=3, stop_after_epochs=1)
     first = run_finetune(partial, progress=False)
     assert not first["runs"][0]["complete"] and len(first["runs"][0]["epochs"]) == 1
+    checkpoint = tmp_path / "b" / "out" / "seed0" / "checkpoint"
+    assert sorted(p.name for p in checkpoint.iterdir()) == ["optim.pt", "state.json", "trainable.safetensors"]
     partial.stop_after_epochs = None
     partial.resume = True
     resumed = run_finetune(partial, progress=False)
