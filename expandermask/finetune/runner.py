@@ -306,6 +306,12 @@ def run_finetune(config: FinetuneConfig, progress: bool = True) -> dict[str, Any
     on_device = torch.cuda.is_available() or (
         getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     )
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        # accelerate keeps its state per process; let successive runs in one Python process
+        # (a notebook, a sweep) change mixed precision
+        from accelerate.state import AcceleratorState
+
+        AcceleratorState._reset_state(reset_partial_state=True)
     accelerator = Accelerator(mixed_precision=config.mixed_precision, cpu=not on_device)
     out = Path(config.output_dir)
     if accelerator.is_main_process:

@@ -140,3 +140,12 @@ def test_two_process_ddp_matches_single_process(tiny_model, tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         torch.testing.assert_close(a[key], b[key], atol=1e-5, rtol=1e-4)
+
+
+def test_mixed_precision_runs_in_one_process(tiny_model, tmp_path):
+    bf16 = run_finetune(_config(tiny_model, tmp_path / "bf16", mixed_precision="bf16"), progress=False)
+    fp16 = run_finetune(_config(tiny_model, tmp_path / "fp16", mixed_precision="fp16"), progress=False)
+    plain = run_finetune(_config(tiny_model, tmp_path / "fp32"), progress=False)
+    for result in (bf16, fp16, plain):
+        assert result["runs"][0]["complete"]
+        assert 0.0 <= result["summary"]["accuracy"]["median"] <= 1.0
