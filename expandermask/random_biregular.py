@@ -21,6 +21,8 @@ References
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -127,6 +129,7 @@ def random_biregular_graph(
     dr = right_degree(n_left, n_right, dl)
     if mixing < 0:
         raise ValueError(f"mixing must be >= 0, got {mixing}")
+    _check_memory(n_left, n_right, dl)
     rng = np.random.default_rng(seed)
     complement = 2 * dl > n_right
     sparse_dl = n_right - dl if complement else dl
@@ -146,6 +149,29 @@ def random_biregular_graph(
     )
     seed_meta = int(seed) if isinstance(seed, (int, np.integer)) else None
     return BipartiteGraph(matrix, {"method": "random", "seed": seed_meta, "mixing": mixing})
+
+
+#: Rough peak bytes per edge of sampling + CSR + verification (measured: ~40).
+_BYTES_PER_EDGE = 48
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX
+        return None
+
+
+def _check_memory(n_left: int, n_right: int, dl: int) -> None:
+    """Refuse, with a one-line MemoryError, shapes that cannot fit in this machine's memory."""
+    edges = n_left * min(dl, n_right - dl if 2 * dl > n_right else dl)
+    needed = edges * _BYTES_PER_EDGE + (n_left * n_right if 2 * dl > n_right else 0)
+    total = _physical_memory()
+    if total is not None and needed > 0.8 * total:
+        raise MemoryError(
+            f"a {n_left} x {n_right} mask with dl={dl} needs about {needed / 2**30:.1f} GiB,"
+            f" more than this machine's {total / 2**30:.1f} GiB"
+        )
 
 
 def _sample_endpoints(n_left, n_right, dl, dr, rng, mixing):

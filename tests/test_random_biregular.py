@@ -91,3 +91,8 @@ def test_infeasible_shapes_raise(args, message):
         random_biregular_graph(*args, seed=0)
     with pytest.raises(ValueError, match=message):
         right_degree(*args)
+
+
+def test_shape_too_large_for_memory_is_refused():
+    with pytest.raises(MemoryError, match="GiB"):
+        random_biregular_graph(10**12, 8, 2, seed=0)
