@@ -58,6 +58,7 @@ def _int_list(text: str) -> list[int]:
 @click.option("--bf16", is_flag=True)
 @click.option("--fp16", is_flag=True)
 @click.option("--init-scale", type=click.Choice(["lora", "density"]), default="lora", show_default=True)
+@click.option("--plot", is_flag=True, help="Also write results.png: dev metrics per epoch and seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json to stdout.")
 def finetune(**options):
     """Fine-tune an encoder on a GLUE task with XoRA, LoRA, random masks or in full."""
@@ -68,6 +69,7 @@ def finetune(**options):
     if bf16 and fp16:
         raise click.UsageError("--bf16 and --fp16 are exclusive")
     as_json = options.pop("as_json")
+    plot = options.pop("plot")
     preset = options.pop("preset")
     task = options["task"].lower()
     values = preset_values(preset, task) if preset else {}
@@ -85,6 +87,10 @@ def finetune(**options):
             "no --data-dir given and HF_HUB_OFFLINE=1: the GLUE data cannot be fetched"
         )
     result = run_finetune(FinetuneConfig(**values))
+    if plot and int(os.environ.get("RANK", "0")) == 0:
+        from expandermask.plotting import plot_training_curves
+
+        plot_training_curves(result, os.path.join(values.get("output_dir", "xora-output"), "results.png"))
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return

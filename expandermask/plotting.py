@@ -19,6 +19,35 @@ def singular_values(graph: BipartiteGraph) -> np.ndarray:
     return np.sqrt(np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None))
 
 
+def plot_training_curves(result: dict, path: str | os.PathLike) -> None:
+    """Per-epoch dev metrics of every seed of a fine-tune result (``results.json``), one panel per metric."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install matplotlib") from None
+    metrics = list(result["summary"]) or [result["main_metric"]]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.2), dpi=120, squeeze=False)
+    for ax, name in zip(axes[0], metrics, strict=True):
+        for run in result["runs"]:
+            epochs = [h["epoch"] for h in run["epochs"]]
+            ax.plot(epochs, [h[name] for h in run["epochs"]], marker="o", label=f"seed {run['seed']}")
+        ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    config = result["config"]
+    fig.suptitle(
+        f"{result['task']} | {config['method']} | {os.path.basename(str(config['model']).rstrip('/'))}"
+    )
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def plot_spectrum(
     graph: BipartiteGraph, path: str | os.PathLike, report: VerificationReport | None = None
 ) -> None:

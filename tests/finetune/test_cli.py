@@ -33,11 +33,13 @@ def test_finetune_command_json(run, tiny_model, tmp_path):
         "--output-dir",
         "out",
         "--json",
+        "--plot",
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output[result.output.index("{") :])
     assert payload["main_metric"] == "matthews" and len(payload["runs"]) == 2
     assert (tmp_path / "out" / "results.md").exists()
+    assert (tmp_path / "out" / "results.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_preset_values_are_overridable(run, tiny_model):
