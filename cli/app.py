@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,6 +18,15 @@ from expandermask.exceptions import MaskFileError
 
 EXIT_FAILED = 1
 EXIT_INVALID = 2
+
+
+def check_output(path: Path) -> None:
+    """Fail before any long computation when ``path`` cannot be written."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise click.ClickException(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise click.ClickException(f"cannot write {path}: folder {folder} is not writable")
 
 
 def first_line(error: BaseException) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from expandermask.bundle import PRESETS, build_bundle, model_shapes, preset_shapes, save_bundle
-from expandermask.cli.app import main
+from expandermask.cli.app import check_output, main
 from expandermask.generate import METHODS
 
 
@@ -39,8 +39,7 @@ def model_masks(model_name, preset, targets, rank, dl, method, seed, output, as_
     """Write a bundle: `<module>.lora_A` (r x in) and `<module>.lora_B` (out x r) per target layer."""
     if (model_name is None) == (preset is None):
         raise click.UsageError("give exactly one of --model and --preset")
-    if not output.parent.is_dir():
-        raise click.ClickException(f"cannot write {output}: folder {output.parent} does not exist")
+    check_output(output)
     target_list = [t.strip() for t in targets.split(",") if t.strip()]
     if not target_list:
         raise click.UsageError("--targets is empty")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from expandermask.cli.app import main
+from expandermask.cli.app import check_output, main
 from expandermask.graph import BipartiteGraph
 from expandermask.io import save_mask
 from expandermask.lps import LPS_FORMS, lps_graph, lps_pairs, lps_shapes
@@ -58,8 +58,7 @@ def lps(p, q, form, output, list_pairs, max_vertices, as_json):
     if p is None or q is None:
         raise click.UsageError("give --p and --q (or --list)")
     output = output or Path(f"lps_p{p}_q{q}_{form}.npz")
-    if not output.parent.is_dir():
-        raise click.ClickException(f"cannot write {output}: folder {output.parent} does not exist")
+    check_output(output)
     start = time.perf_counter()
     graph = lps_graph(p, q)
     regular = verify_regular(graph.adjacency)
@@ -72,13 +71,13 @@ def lps(p, q, form, output, list_pairs, max_vertices, as_json):
         "girth_lower_bound": graph.girth_lower_bound(),
     }
     if form == "adjacency":
-        mask = BipartiteGraph(graph.adjacency, {**meta, "kind": "adjacency"}, None)
+        mask = BipartiteGraph(graph.adjacency, {**meta, "kind": "adjacency"}, regular)
         report = regular
     else:
         mask = graph.bipartite() if form == "bipartite" else graph.incidence()
         mask.meta = {**meta, "regular_report": regular.to_dict()}
         report = mask.report = verify_graph(mask)
-    save_mask(output, mask) if form != "adjacency" else _save_adjacency(output, mask, regular)
+    save_mask(output, mask)
     elapsed = time.perf_counter() - start
     if as_json:
         click.echo(
@@ -104,16 +103,3 @@ def lps(p, q, form, output, list_pairs, max_vertices, as_json):
         click.echo(f"--- {form} form ---")
         click.echo(report.summary())
     click.echo(f"wrote      {output} in {elapsed:.2f} s")
-
-
-def _save_adjacency(output: Path, mask: BipartiteGraph, regular) -> None:
-    """Adjacency form: the report stored is the regular-graph report."""
-    import numpy as np
-
-    from expandermask.io import csr_members, graph_meta, write_npz_atomic
-
-    meta = graph_meta(mask)
-    meta["report"] = regular.to_dict()
-    members = csr_members(mask.biadjacency)
-    members["meta"] = np.array(json.dumps(meta, sort_keys=True))
-    write_npz_atomic(output, members)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from contextlib import nullcontext
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from expandermask.cli.app import EXIT_FAILED, EXIT_INVALID, main
+from expandermask.cli.app import EXIT_FAILED, EXIT_INVALID, check_output, main
 from expandermask.exceptions import MaskFileError
 from expandermask.generate import METHODS, generate_mask
 from expandermask.graph import BipartiteGraph
@@ -88,10 +87,7 @@ def generate(n_left, n_right, dl, seed, method, output, max_tries, allow_non_ram
         if method != "lift":
             raise click.UsageError("--base is only used with --method lift")
         base, _ = _read_any_mask(base_file)
-    if not output.parent.is_dir():
-        raise click.ClickException(f"cannot write {output}: folder {output.parent} does not exist")
-    if not os.access(output.parent, os.W_OK):
-        raise click.ClickException(f"cannot write {output}: folder {output.parent} is not writable")
+    check_output(output)
     start = time.perf_counter()
     with _progress_bar(max_tries, n_left * max(dl, 0)) as bar:
         mask = generate_mask(

@@ -37,7 +37,9 @@ class BipartiteGraph:
         Free-form provenance (``method``, ``seed``, ...), written to mask files.
     report : VerificationReport or None
         The spectral report of :func:`expandermask.verify_graph`, attached by
-        the constructors so that it travels with the graph.
+        the constructors so that it travels with the graph (for a square
+        ``meta["kind"] == "adjacency"`` matrix, the ``RegularReport`` of
+        :func:`expandermask.regular.verify_regular`).
 
     Examples
     --------

@@ -145,12 +145,14 @@ def new_part(base: Base, permutations: np.ndarray) -> sp.csr_array:
 
 def new_spectrum(base: Base, permutations: np.ndarray) -> np.ndarray:
     """New singular values (bipartite base, descending) or eigenvalues (symmetric base, descending)."""
-    matrix = new_part(base, permutations).toarray()
-    if matrix.size == 0:
+    return _dense_spectrum(new_part(base, permutations), isinstance(base, BipartiteGraph))
+
+
+def _dense_spectrum(matrix: sp.csr_array, bipartite: bool) -> np.ndarray:
+    dense = matrix.toarray()
+    if dense.size == 0:
         return np.zeros(0)
-    if isinstance(base, BipartiteGraph):
-        return np.linalg.svd(matrix, compute_uv=False)
-    return np.linalg.eigvalsh(matrix)[::-1]
+    return np.linalg.svd(dense, compute_uv=False) if bipartite else np.linalg.eigvalsh(dense)[::-1]
 
 
 def max_new_value(base: Base, permutations: np.ndarray) -> float:
@@ -159,8 +161,7 @@ def max_new_value(base: Base, permutations: np.ndarray) -> float:
     if matrix.shape[0] == 0 or matrix.shape[1] == 0:
         return 0.0
     if min(matrix.shape) <= _DENSE_NEW:
-        values = new_spectrum(base, permutations)
-        return float(np.abs(values).max())
+        return float(np.abs(_dense_spectrum(matrix, isinstance(base, BipartiteGraph))).max())
     import scipy.sparse.linalg as spla
 
     start = np.random.default_rng(0).standard_normal(min(matrix.shape))

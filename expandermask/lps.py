@@ -75,9 +75,7 @@ def _generators_distinct(p: int, q: int) -> bool:
 
     Guaranteed when ``q > 2 sqrt(p)``; below that it holds for some pairs, e.g. (13, 5).
     """
-    inverse = np.zeros(q, dtype=np.int64)
-    inverse[1:] = [pow(int(x), -1, q) for x in range(1, q)]
-    ranks = _rank(_canonicalise(generator_matrices(p, q), q, inverse), q)
+    ranks = _rank(_canonicalise(generator_matrices(p, q), q, _inverses(q)), q)
     return np.unique(ranks).size == p + 1
 
 
@@ -187,6 +185,13 @@ def _canonical_representatives(q: int) -> np.ndarray:
     return np.concatenate([with_a, without_a])
 
 
+def _inverses(q: int) -> np.ndarray:
+    """Multiplicative inverses mod q (entry 0 unused)."""
+    inverse = np.zeros(q, dtype=np.int64)
+    inverse[1:] = [pow(x, -1, q) for x in range(1, q)]
+    return inverse
+
+
 def _rank(m: np.ndarray, q: int) -> np.ndarray:
     """Integer rank of canonical representatives (``m`` has rows ``[a, b, c, d]``)."""
     a, b, c, d = m[..., 0], m[..., 1], m[..., 2], m[..., 3]
@@ -239,8 +244,7 @@ def lps_graph(p: int, q: int) -> LPSGraph:
     n = reps.shape[0]
     lookup = np.full(q**3 + q**2, -1, dtype=np.int64)
     lookup[_rank(reps, q)] = np.arange(n)
-    inverse = np.zeros(q, dtype=np.int64)
-    inverse[1:] = [pow(int(x), -1, q) for x in range(1, q)]
+    inverse = _inverses(q)
     gens = generator_matrices(p, q)
     a, b, c, d = (reps[:, None, k] for k in range(4))  # (n, 1)
     e, f, g, h = (gens[None, :, k] for k in range(4))  # (1, p+1)

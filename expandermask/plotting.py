@@ -7,16 +7,20 @@ import os
 import numpy as np
 
 from expandermask.graph import BipartiteGraph
-from expandermask.verify import DENSE_LIMIT, VerificationReport, verify_graph
+from expandermask.verify import (
+    DENSE_LIMIT,
+    VerificationReport,
+    _dense_singular_values,
+    _gram_of_smaller_side,
+    verify_graph,
+)
 
 
 def singular_values(graph: BipartiteGraph) -> np.ndarray:
     """All singular values of the smaller side, descending (dense; smaller side <= DENSE_LIMIT)."""
     if min(graph.shape) > DENSE_LIMIT:
         raise ValueError(f"plotting needs the smaller side <= {DENSE_LIMIT} vertices, got {min(graph.shape)}")
-    b = graph.biadjacency.astype(np.float64)
-    gram = (b.T @ b if graph.n_right <= graph.n_left else b @ b.T).toarray()
-    return np.sqrt(np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None))
+    return _dense_singular_values(_gram_of_smaller_side(graph.biadjacency)).sigma
 
 
 def plot_training_curves(result: dict, path: str | os.PathLike) -> None:

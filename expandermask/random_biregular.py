@@ -129,10 +129,10 @@ def random_biregular_graph(
     dr = right_degree(n_left, n_right, dl)
     if mixing < 0:
         raise ValueError(f"mixing must be >= 0, got {mixing}")
-    _check_memory(n_left, n_right, dl)
-    rng = np.random.default_rng(seed)
     complement = 2 * dl > n_right
     sparse_dl = n_right - dl if complement else dl
+    _check_memory(n_left, n_right, dl, sparse_dl, complement)
+    rng = np.random.default_rng(seed)
     sparse_dr = n_left - dr if complement else dr
     right_of = _sample_endpoints(n_left, n_right, sparse_dl, sparse_dr, rng, mixing)
     if complement:
@@ -162,10 +162,9 @@ def _physical_memory() -> int | None:
         return None
 
 
-def _check_memory(n_left: int, n_right: int, dl: int) -> None:
+def _check_memory(n_left: int, n_right: int, dl: int, sparse_dl: int, complement: bool) -> None:
     """Refuse, with a one-line MemoryError, shapes that cannot fit in this machine's memory."""
-    edges = n_left * min(dl, n_right - dl if 2 * dl > n_right else dl)
-    needed = edges * _BYTES_PER_EDGE + (n_left * n_right if 2 * dl > n_right else 0)
+    needed = n_left * sparse_dl * _BYTES_PER_EDGE + (n_left * n_right if complement else 0)
     total = _physical_memory()
     if total is not None and needed > 0.8 * total:
         raise MemoryError(

@@ -1,10 +1,8 @@
-"""``python -m expandermask.finetune`` (same as ``expandermask finetune``)."""
+"""``python -m expandermask.finetune ARGS`` runs ``expandermask finetune ARGS``."""
 
-from expandermask.cli.app import ExpanderGroup
-from expandermask.cli.finetune_commands import finetune
+import sys
+
+from expandermask.cli.main import main
 
 if __name__ == "__main__":
-    group = ExpanderGroup(commands={"finetune": finetune})
-    import sys
-
-    group.main(["finetune", *sys.argv[1:]], prog_name="python -m expandermask.finetune")
+    main(["finetune", *sys.argv[1:]], prog_name="python -m expandermask")

@@ -22,6 +22,8 @@ from expandermask.finetune.metrics import compute_metrics
 from expandermask.finetune.tasks import Split, TaskSpec, get_task, load_splits
 
 METHODS = ("xora", "lora", "random", "full")
+#: Task heads of sequence-classification models, trained in full by the adapter methods.
+HEAD_MODULES = ("classifier", "score")
 
 
 @dataclass
@@ -67,7 +69,8 @@ def _bernoulli_masks(model, targets, rank, density, seed):
     rng = np.random.default_rng(seed)
     masks = {}
     for name, module in model.named_modules():
-        if isinstance(module, torch.nn.Linear) and matches_target(name, targets) and "classifier" not in name:
+        in_head = any(part in HEAD_MODULES for part in name.split("."))
+        if isinstance(module, torch.nn.Linear) and matches_target(name, targets) and not in_head:
             mask_a = sp.csr_array(rng.random((rank, module.in_features)) < density)
             mask_b = sp.csr_array(rng.random((module.out_features, rank)) < density)
             masks[name] = (mask_a.astype(np.int32), mask_b.astype(np.int32))
@@ -88,7 +91,6 @@ def build_model(config: FinetuneConfig, spec: TaskSpec, seed: int):
         raise ValueError(f"cannot load model {config.model!r}: {first}") from None
     if config.method == "full":
         return model, tokenizer
-    head = ["classifier", "score"]
     if config.method == "lora":
         from peft import LoraConfig, get_peft_model
 
@@ -113,7 +115,7 @@ def build_model(config: FinetuneConfig, spec: TaskSpec, seed: int):
         dl=config.dl,
         masks=masks,
         seed=seed,
-        modules_to_save=head,
+        modules_to_save=HEAD_MODULES,
         init_scale=config.init_scale,
     )
     return model, tokenizer
@@ -208,13 +210,9 @@ def run_seed(config: FinetuneConfig, seed: int, accelerator, progress: bool = Tr
     if accelerator.is_main_process and len(history) == config.num_train_epochs:
         from safetensors.torch import save_file
 
-        unwrapped = accelerator.unwrap_model(model)
-        state = {
-            n: p.detach().float().cpu().contiguous()
-            for n, p in unwrapped.named_parameters()
-            if p.requires_grad
-        }
-        save_file(state, str(run_dir / "trainable_state.safetensors"))
+        save_file(
+            _trainable_tensors(accelerator.unwrap_model(model)), str(run_dir / "trainable_state.safetensors")
+        )
     main_metric = spec.metrics[0]
     best = max(history, key=lambda h: h[main_metric]) if history else None
     return {
@@ -223,8 +221,12 @@ def run_seed(config: FinetuneConfig, seed: int, accelerator, progress: bool = Tr
         "epochs": history,
         "best": best,
         "complete": len(history) == config.num_train_epochs,
-        "model": accelerator.unwrap_model(model),
     }
+
+
+def _trainable_tensors(model) -> dict[str, torch.Tensor]:
+    """Trainable parameters by name, on the CPU (what checkpoints and ``trainable_state`` hold)."""
+    return {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
 
 
 def save_checkpoint(folder: Path, model, optimizer, scheduler, progress: dict[str, Any]) -> None:
@@ -240,8 +242,7 @@ def save_checkpoint(folder: Path, model, optimizer, scheduler, progress: dict[st
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    trainable = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
-    save_file(trainable, str(tmp / "trainable.safetensors"))
+    save_file(_trainable_tensors(model), str(tmp / "trainable.safetensors"))
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optim.pt")
     (tmp / "state.json").write_text(json.dumps(progress, indent=2))
     if folder.exists():
@@ -319,9 +320,7 @@ def run_finetune(config: FinetuneConfig, progress: bool = True) -> dict[str, Any
     accelerator.wait_for_everyone()
     runs = []
     for seed in config.seeds:
-        run = run_seed(config, seed, accelerator, progress)
-        run.pop("model")
-        runs.append(run)
+        runs.append(run_seed(config, seed, accelerator, progress))
     result = {
         "config": asdict(config),
         "task": spec.name,

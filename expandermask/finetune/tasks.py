@@ -7,11 +7,9 @@ UTF-8 BOM is stripped, and CoLA's header-less files are read by position.
 from __future__ import annotations
 
 import csv
-import sys
+import os
 from dataclasses import dataclass
 from pathlib import Path
-
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 @dataclass(frozen=True)
@@ -185,6 +183,10 @@ def load_splits(spec: TaskSpec, data_dir: str | Path | None) -> tuple[Split, Spl
         if not folder.is_dir():
             raise ValueError(f"data dir {folder} does not exist")
         return read_tsv(spec, folder / "train.tsv"), read_tsv(spec, folder / spec.dev_file)
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        raise ValueError(
+            f"no data dir given and HF_HUB_OFFLINE is set: cannot fetch nyu-mll/glue/{spec.name}"
+        )
     try:
         import datasets
 

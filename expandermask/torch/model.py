@@ -118,13 +118,13 @@ def apply_xora(
         No target found, or a bundle that lacks a module, has another shape or
         another rank (the message names the module).
     """
+    saved = _save_roots(model, modules_to_save)
     targets = [
         (name, module)
         for name, module in model.named_modules()
         if isinstance(module, nn.Linear)
         and matches_target(name, target_modules)
-        and not matches_target(name, modules_to_save)
-        and not any(name.startswith(s + ".") or name == s for s in _save_roots(model, modules_to_save))
+        and not any(name == s or name.startswith(s + ".") for s in saved)
     ]
     if not targets:
         raise ValueError(f"no nn.Linear module matches target_modules {list(target_modules)}")
@@ -135,7 +135,7 @@ def apply_xora(
         mask_a, mask_b = pairs[name]
         layer = XoRALinear(linear, mask_a, mask_b, alpha=alpha, dropout=dropout, init_scale=init_scale)
         _set_submodule(model, name, layer)
-    for root in _save_roots(model, modules_to_save):
+    for root in saved:
         for p in model.get_submodule(root).parameters():
             p.requires_grad_(True)
     model.xora_config = {
@@ -272,7 +272,7 @@ def load_xora(base_model: nn.Module, directory: str | os.PathLike) -> nn.Module:
         method=config["method"],
         init_scale=config["init_scale"],
     )
-    model.xora_config.update({k: config[k] for k in ("target_modules",)})
+    model.xora_config["target_modules"] = config["target_modules"]
     state = {k: v for k, v in state.items() if not k.endswith("_mask_bits")}
     known = {*dict(model.named_parameters()), *dict(model.named_buffers())}
     missing = [k for k in state if k not in known]

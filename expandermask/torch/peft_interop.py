@@ -18,7 +18,6 @@ import torch
 from torch import nn
 
 from expandermask.bundle import MaskBundle, load_bundle
-from expandermask.torch.layer import XoRALinear
 from expandermask.torch.model import _resolve, _save_roots, xora_layers
 
 
@@ -43,6 +42,7 @@ def export_peft_adapter(
     ``save_pretrained``), so the directory is exactly what peft writes.
     """
     from peft import LoraConfig, get_peft_model
+    from peft.tuners.lora import LoraLayer
 
     if not hasattr(model, "xora_config"):
         raise ValueError("model has no XoRA layers (call apply_xora first)")
@@ -61,7 +61,7 @@ def export_peft_adapter(
     peft_model = get_peft_model(plain, lora_config)
     with torch.no_grad():
         for name, module in peft_model.base_model.model.named_modules():
-            if name in layers and hasattr(module, "lora_A"):
+            if name in layers and isinstance(module, LoraLayer):
                 layer = layers[name]
                 module.lora_A["default"].weight.copy_(layer.lora_A())
                 module.lora_B["default"].weight.copy_(layer.lora_B())
@@ -89,14 +89,14 @@ def mask_peft_model(
     ValueError
         If a LoRA layer has no matching mask or a mask has the wrong shape.
     """
+    from peft.tuners.lora import LoraLayer
+
     if isinstance(masks, (str, os.PathLike)):
         masks = load_bundle(masks)
     pairs = {m: masks.pair(m) for m in masks.modules} if isinstance(masks, MaskBundle) else dict(masks)
     found = 0
     for name, module in peft_model.named_modules():
-        if not (hasattr(module, "lora_A") and isinstance(module.lora_A, nn.ModuleDict)):
-            continue
-        if adapter_name not in module.lora_A:
+        if not isinstance(module, LoraLayer) or adapter_name not in module.lora_A:
             continue
         key = _resolve(list(pairs), name.removeprefix("base_model.model."))
         if key is None:
@@ -115,4 +115,4 @@ def mask_peft_model(
     return peft_model
 
 
-__all__ = ["export_peft_adapter", "mask_peft_model", "XoRALinear"]
+__all__ = ["export_peft_adapter", "mask_peft_model"]
